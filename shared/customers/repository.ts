@@ -1,0 +1,108 @@
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CancellationReason } from '@aws-sdk/client-dynamodb';
+import type { Customer } from './customer.js';
+import { StorageError, StorageUnavailableError } from './errors.js';
+import { buildRenameTransaction, RENAME_ACTION } from './rename-transaction.js';
+import { customerKey, externalIdKey, parseCustomerItem, parseExternalIdItem } from './table.js';
+
+/** What a sent rename transaction came to; only `renamed` means anything was written. */
+export type RenameOutcome =
+  | { kind: 'renamed' }
+  | { kind: 'external-id-taken' }
+  | { kind: 'customer-gone' }
+  /** Another write got there first (changed customer or TransactionConflict): read again and retry. */
+  | { kind: 'contended' }
+  /** DynamoDB cancelled the transaction for throughput: wait and retry; if that keeps happening, unavailable. */
+  | { kind: 'throttled' };
+
+export interface CustomerRepository {
+  getCustomer(id: string): Promise<Customer | undefined>;
+  findCustomerIdByExternalId(externalId: string): Promise<string | undefined>;
+  applyRename(current: Customer, renamed: Customer): Promise<RenameOutcome>;
+}
+
+// Error names DynamoDB and the SDK use for conditions that pass with time: throttling, overload, network.
+const RETRYABLE_ERROR_NAMES = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
+const RETRYABLE_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
+const THROTTLED_REASON_CODES = new Set(['ThrottlingError', 'ProvisionedThroughputExceeded', 'RequestLimitExceeded']);
+
+/** Turns whatever the SDK threw into a domain error, keeping the original as `cause` for the logs. */
+export const toStorageError = (error: unknown): Error => {
+  if (error instanceof StorageError || error instanceof StorageUnavailableError) return error;
+  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
+  if ((typeof name === 'string' && RETRYABLE_ERROR_NAMES.has(name)) || (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code))) {
+    return new StorageUnavailableError('The customer database is unavailable or throttled.', { cause: error });
+  }
+  return new StorageError('The customer database rejected the request.', { cause: error });
+};
+
+const isConditionFailure = (reason: CancellationReason | undefined) => reason?.Code === 'ConditionalCheckFailed';
+
+/** Reads CancellationReasons by position: one entry per action, in the order the transaction lists them. */
+export const interpretCancellation = (reasons: CancellationReason[], current: Customer): RenameOutcome => {
+  if (reasons.some((reason) => reason.Code !== undefined && THROTTLED_REASON_CODES.has(reason.Code))) {
+    return { kind: 'throttled' };
+  }
+  if (reasons.some((reason) => reason.Code === 'TransactionConflict')) return { kind: 'contended' };
+
+  const claim = reasons[RENAME_ACTION.claimNewExternalId];
+  if (isConditionFailure(claim)) {
+    // The holder may be this very customer, renamed to the same value by a concurrent request.
+    const holder = claim?.Item?.['customerId']?.S;
+    return holder === current.id ? { kind: 'contended' } : { kind: 'external-id-taken' };
+  }
+  const update = reasons[RENAME_ACTION.updateCustomer];
+  if (isConditionFailure(update)) {
+    return update?.Item === undefined ? { kind: 'customer-gone' } : { kind: 'contended' };
+  }
+  if (isConditionFailure(reasons[RENAME_ACTION.releaseOldExternalId])) {
+    // The customer still had the old externalId, yet no uniqueness item named it: the table is inconsistent.
+    throw new StorageError(`The uniqueness item for customer ${current.id}'s externalId is missing or names another customer.`);
+  }
+  throw new StorageError(`The rename transaction was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}.`);
+};
+
+export const createCustomerRepository = (client: DynamoDBDocumentClient, tableName: string): CustomerRepository => ({
+  async getCustomer(id) {
+    try {
+      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: customerKey(id), ConsistentRead: true }));
+      return Item === undefined ? undefined : parseCustomerItem(Item);
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  },
+
+  async findCustomerIdByExternalId(externalId) {
+    try {
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: externalIdKey(externalId), ConsistentRead: true }),
+      );
+      return Item === undefined ? undefined : parseExternalIdItem(Item).customerId;
+    } catch (error) {
+      throw toStorageError(error);
+    }
+  },
+
+  async applyRename(current, renamed) {
+    try {
+      await client.send(new TransactWriteCommand(buildRenameTransaction(tableName, current, renamed)));
+      return { kind: 'renamed' };
+    } catch (error) {
+      const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: CancellationReason[] };
+      if (name === 'TransactionCanceledException' && CancellationReasons !== undefined) {
+        return interpretCancellation(CancellationReasons, current);
+      }
+      if (name === 'TransactionConflictException') return { kind: 'contended' };
+      throw toStorageError(error);
+    }
+  },
+});

@@ -1,0 +1,74 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import httpJsonBodyParser from '@middy/http-json-body-parser';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { RequestError, toErrorResponse } from './errors.js';
+
+export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
+type Middleware = MiddlewareObj<HttpEvent, APIGatewayProxyResultV2, Error, Context>;
+
+const JSON_CONTENT_TYPE = /^application\/([a-z0-9.+-]+\+)?json\s*(;|$)/i;
+
+// Middy's parser reads only two spellings of content-type; callers other than API Gateway may send any.
+const lowercaseHeaderNames: Middleware = {
+  before: ({ event }) => {
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    event.headers = headers;
+  },
+};
+
+// Checked here, before Middy's parser, so each refusal gets its own actionable message.
+const requireJsonBody: Middleware = {
+  before: ({ event }) => {
+    if (!JSON_CONTENT_TYPE.test(event.headers['content-type'] ?? '')) {
+      throw new RequestError(
+        'invalid_argument',
+        'Content-Type must be application/json (or another application/*+json type) with a JSON object body.',
+        415,
+      );
+    }
+    if (event.body === undefined || event.body === null || event.body === '') {
+      throw new RequestError('invalid_argument', 'The request body is required: send {"externalId": "<new externalId>"}.');
+    }
+  },
+};
+
+const isBodyParserError = (error: unknown): error is Error & { cause?: { data?: unknown } } =>
+  error instanceof Error && (error.cause as { package?: unknown } | undefined)?.package === '@middy/http-json-body-parser';
+
+const parserErrorMessage = (error: Error & { cause?: { data?: unknown } }) =>
+  error.message === 'Forbidden key in JSON body'
+    ? `The request body must not contain the key ${JSON.stringify(String(error.cause?.data))}.`
+    : 'The request body is not valid JSON: send {"externalId": "<new externalId>"}.';
+
+const logFailure = (error: Error, context: Context | undefined) => {
+  // Only the error's class and message: request bodies and headers may hold personal data or tokens.
+  const cause = error.cause instanceof Error ? { causeName: error.cause.name, causeMessage: error.cause.message } : {};
+  console.error(JSON.stringify({ level: 'error', requestId: context?.awsRequestId, errorName: error.name, message: error.message, ...cause }));
+};
+
+const renderErrors: Middleware = {
+  onError: (request) => {
+    const error = isBodyParserError(request.error)
+      ? new RequestError('invalid_argument', parserErrorMessage(request.error))
+      : request.error;
+    const response = toErrorResponse(error);
+    if (response.statusCode >= 500 && request.error) logFailure(request.error, request.context);
+    request.response = response;
+  },
+};
+
+/** The Middy stack both functions share: header casing, content type, JSON parsing, error rendering. */
+export const httpApi = <Body>(handler: (event: HttpEvent & { body: Body }, context: Context) => Promise<APIGatewayProxyResultV2>) =>
+  middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>()
+    .use(renderErrors)
+    .use(lowercaseHeaderNames)
+    .use(requireJsonBody)
+    .use(httpJsonBodyParser() as unknown as Middleware)
+    .handler(handler as (event: HttpEvent, context: Context) => Promise<APIGatewayProxyResultV2>);
+
+export const jsonResponse = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
