@@ -1,0 +1,3 @@
+export default async function stopDynamoDb() {
+  await globalThis.__DYNAMODB_LOCAL__?.stop();
+}
