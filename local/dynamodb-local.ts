@@ -81,8 +81,11 @@ export const startDynamoDbLocal = async ({ port, dbPath, detached = false, timeo
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const forced = sleep(5_000).then(() => child.kill('SIGKILL'));
-    await Promise.race([exited, forced]);
+    // Java normally exits within a second of SIGTERM; the timer must not keep this process alive.
+    const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    force.unref();
+    await exited;
+    clearTimeout(force);
   };
 
   const deadline = Date.now() + timeoutMs;

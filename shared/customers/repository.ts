@@ -38,11 +38,18 @@ const THROTTLED_REASON_CODES = new Set(['ThrottlingError', 'ProvisionedThroughpu
 /** Turns whatever the SDK threw into a domain error, keeping the original as `cause` for the logs. */
 export const toStorageError = (error: unknown): Error => {
   if (error instanceof StorageError || error instanceof StorageUnavailableError) return error;
-  const { name, code } = (error ?? {}) as { name?: unknown; code?: unknown };
-  if ((typeof name === 'string' && RETRYABLE_ERROR_NAMES.has(name)) || (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code))) {
-    return new StorageUnavailableError('The customer database is unavailable or throttled.', { cause: error });
-  }
-  return new StorageError('The customer database rejected the request.', { cause: error });
+  const { name, code, $metadata } = (error ?? {}) as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } };
+  // An error that went through the SDK's retries ($metadata) yet carries no HTTP status never got an answer:
+  // the connection failed or timed out.
+  const noAnswer = $metadata !== undefined && $metadata.httpStatusCode === undefined;
+  const retryable =
+    noAnswer ||
+    (typeof name === 'string' && RETRYABLE_ERROR_NAMES.has(name)) ||
+    (typeof code === 'string' && RETRYABLE_NETWORK_CODES.has(code)) ||
+    ($metadata?.httpStatusCode ?? 0) >= 500;
+  return retryable
+    ? new StorageUnavailableError('The customer database is unavailable or throttled.', { cause: error })
+    : new StorageError('The customer database rejected the request.', { cause: error });
 };
 
 const isConditionFailure = (reason: CancellationReason | undefined) => reason?.Code === 'ConditionalCheckFailed';
