@@ -1,7 +1,11 @@
 import { InvalidArgumentError } from '../customers/errors.js';
 import { externalIdProblem } from '../customers/external-id.js';
 
-const describeType = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`);
+const describeType = (value: unknown) => {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+};
 
 /** Reads the new externalId from a parsed body: `{"externalId": "<new>"}` and nothing else. */
 export const readNewExternalId = (body: unknown): string => {
