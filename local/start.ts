@@ -5,7 +5,6 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { createRenameByExternalIdHandler } from '../functions/rename-by-external-id/create-handler.js';
 import { createRenameByIdHandler } from '../functions/rename-by-id/create-handler.js';
 import { ConfigError, readConfig } from '../shared/config.js';
@@ -123,7 +122,7 @@ const main = async () => {
   const endpoint = settings.dynamodbEndpoint ?? (await startDynamoDb()).endpoint;
   const client = createDocumentClient({ endpoint });
   try {
-    await ensureTable(client as unknown as DynamoDBClient, settings.tableName);
+    await ensureTable(client, settings.tableName);
   } catch (error) {
     throw new StartError(`DynamoDB at ${endpoint} did not create or describe table ${settings.tableName}: ${(error as Error).message}`);
   }

@@ -23,7 +23,10 @@ export const writeCustomerIfAbsent = async (
     );
     return 'written';
   } catch (error) {
-    if ((error as { name?: string }).name === 'TransactionCanceledException') return 'existed';
+    // Only failed conditions mean "already there"; a conflict or throttling is a real failure.
+    const { name, CancellationReasons = [] } = error as { name?: string; CancellationReasons?: { Code?: string }[] };
+    const conditionsOnly = CancellationReasons.every((reason) => reason.Code === 'ConditionalCheckFailed' || reason.Code === 'None');
+    if (name === 'TransactionCanceledException' && CancellationReasons.length > 0 && conditionsOnly) return 'existed';
     throw error;
   }
 };

@@ -27,10 +27,24 @@ const requireJsonBody: Middleware = {
         415,
       );
     }
+    if (event.isBase64Encoded && typeof event.body === 'string') {
+      event.body = decodeUtf8(Buffer.from(event.body, 'base64'));
+      event.isBase64Encoded = false;
+    }
     if (event.body === undefined || event.body === null || event.body === '') {
       throw new RequestError('invalid_argument', 'The request body is required: send {"externalId": "<new externalId>"}.');
     }
   },
+};
+
+// Strict: a lenient decoder would turn a bad byte into U+FFFD and store it as part of an externalId.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const decodeUtf8 = (bytes: Buffer): string => {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new RequestError('invalid_argument', 'The request body is not valid UTF-8 text.');
+  }
 };
 
 const isBodyParserError = (error: unknown): error is Error & { cause?: { data?: unknown } } =>

@@ -150,3 +150,21 @@ describe('the externalId in the path', () => {
     expect((result.body as { message: string }).message).toMatch(message);
   });
 });
+
+describe('a base64-encoded body', () => {
+  it('that is not valid UTF-8 gets 400 invalid_argument, not a replacement character stored', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"externalId": "ext-'), Buffer.from([0xff]), Buffer.from('"}')]);
+
+    const result = await invoke(byId, byIdEvent(customer.id, bytes.toString('base64'), { isBase64Encoded: true }));
+
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toEqual({ code: 'invalid_argument', message: 'The request body is not valid UTF-8 text.' });
+  });
+
+  it('that decodes to nothing gets 400 invalid_argument', async () => {
+    const result = await invoke(byId, byIdEvent(customer.id, '', { isBase64Encoded: true }));
+
+    expect(result.statusCode).toBe(400);
+    expect(result.body).toEqual({ code: 'invalid_argument', message: expect.stringMatching(/body is required/) });
+  });
+});

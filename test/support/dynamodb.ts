@@ -1,4 +1,4 @@
-import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import type { Customer } from '../../shared/customers/customer.js';
@@ -26,7 +26,7 @@ export const createTestTable = async (): Promise<TestTable> => {
   const endpoint = endpointOfTestDynamoDb();
   const tableName = `customers-test-${randomUUID()}`;
   const client = createDocumentClient({ endpoint });
-  await ensureTable(client as unknown as DynamoDBClient, tableName);
+  await ensureTable(client, tableName);
   return {
     tableName,
     endpoint,
