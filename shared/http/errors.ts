@@ -43,8 +43,10 @@ export const errorResponse = (code: ErrorCode, message: string, statusCode: numb
   body: JSON.stringify({ code, message }),
 });
 
-const INTERNAL_MESSAGE = 'The rename could not be completed because of an internal error; nothing was changed.';
-const UNAVAILABLE_MESSAGE = 'The customer database is temporarily unavailable; nothing was changed. Retry with backoff.';
+// Neither says "nothing was changed": a write that timed out may still have been applied. Retrying is safe,
+// since renaming to the value a customer already holds answers 200 without writing.
+const INTERNAL_MESSAGE = 'The rename failed because of an internal error. Read the customer to see its current externalId.';
+const UNAVAILABLE_MESSAGE = 'The customer database is temporarily unavailable or did not answer in time. Retry with backoff.';
 
 /** The one place where an error becomes an HTTP answer. 5xx messages are fixed so nothing internal leaks. */
 export const toErrorResponse = (error: unknown): ErrorResponse => {

@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context } from 'aws-lambda';
+import { StorageUnavailableError } from '../customers/errors.js';
 import { RequestError, toErrorResponse } from './errors.js';
 
 export type HttpEvent = Omit<APIGatewayProxyEventV2, 'body'> & { body?: unknown };
@@ -27,10 +28,16 @@ const requireJsonBody: Middleware = {
         415,
       );
     }
+    const encoding = event.headers['content-encoding']?.trim().toLowerCase();
+    if (encoding && encoding !== 'identity') {
+      throw new RequestError('invalid_argument', `Content-Encoding ${JSON.stringify(encoding.slice(0, 40))} is not supported: send the JSON body uncompressed.`, 415);
+    }
     if (event.isBase64Encoded && typeof event.body === 'string') {
       event.body = decodeUtf8(Buffer.from(event.body, 'base64'));
       event.isBase64Encoded = false;
     }
+    // RFC 8259 lets a parser ignore a leading byte order mark; JSON.parse does not.
+    if (typeof event.body === 'string' && event.body.startsWith('\uFEFF')) event.body = event.body.slice(1);
     if (event.body === undefined || event.body === null || event.body === '') {
       throw new RequestError('invalid_argument', 'The request body is required: send {"externalId": "<new externalId>"}.');
     }
@@ -50,10 +57,17 @@ const decodeUtf8 = (bytes: Buffer): string => {
 const isBodyParserError = (error: unknown): error is Error & { cause?: { data?: unknown } } =>
   error instanceof Error && (error.cause as { package?: unknown } | undefined)?.package === '@middy/http-json-body-parser';
 
-const parserErrorMessage = (error: Error & { cause?: { data?: unknown } }) =>
-  error.message === 'Forbidden key in JSON body'
-    ? `The request body must not contain the key ${JSON.stringify(String(error.cause?.data))}.`
-    : 'The request body is not valid JSON: send {"externalId": "<new externalId>"}.';
+const parserErrorMessage = (error: Error & { cause?: { data?: unknown; message?: unknown } }) => {
+  if (error.message === 'Forbidden key in JSON body') {
+    return `The request body must not contain the key ${JSON.stringify(String(error.cause?.data))}.`;
+  }
+  if (String(error.cause?.message).includes('call stack')) return 'The request body is nested too deeply to be read.';
+  return 'The request body is not valid JSON: send {"externalId": "<new externalId>"}.';
+};
+
+// Middy answers for a handler that would overrun the Lambda timeout; by then the database has not answered.
+const isMiddyTimeout = (error: unknown) =>
+  error instanceof Error && error.name === 'TimeoutError' && (error.cause as { package?: unknown } | undefined)?.package === '@middy/core';
 
 const logFailure = (error: Error, context: Context | undefined) => {
   // Only the error's class and message: request bodies and headers may hold personal data or tokens.
@@ -65,7 +79,9 @@ const renderErrors: Middleware = {
   onError: (request) => {
     const error = isBodyParserError(request.error)
       ? new RequestError('invalid_argument', parserErrorMessage(request.error))
-      : request.error;
+      : isMiddyTimeout(request.error)
+        ? new StorageUnavailableError('The request ran out of time.', { cause: request.error })
+        : request.error;
     const response = toErrorResponse(error);
     if (response.statusCode >= 500 && request.error) logFailure(request.error, request.context);
     request.response = response;
@@ -74,7 +90,8 @@ const renderErrors: Middleware = {
 
 /** The Middy stack both functions share: header casing, content type, JSON parsing, error rendering. */
 export const httpApi = <Body>(handler: (event: HttpEvent & { body: Body }, context: Context) => Promise<APIGatewayProxyResultV2>) =>
-  middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>()
+  // Half a second before Lambda's deadline Middy gives up, leaving time to answer 503 rather than time out.
+  middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>({ timeoutEarlyInMillis: 500 })
     .use(renderErrors)
     .use(lowercaseHeaderNames)
     .use(requireJsonBody)

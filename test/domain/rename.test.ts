@@ -13,6 +13,7 @@ import { customerKey, externalIdKey } from '../../shared/customers/table.js';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { recordCommands } from '../support/command-log.js';
 import { aCustomer, ada } from '../support/customers.js';
+import { startSilentServer } from '../support/silent-server.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
 
 let table: TestTable;
@@ -260,6 +261,19 @@ describe('renameCustomer', () => {
 
     await expect(renameCustomer({ repository: wrongTable }, { id: ada().id }, 'ext-x')).rejects.toBeInstanceOf(StorageError);
   });
+
+  it('reports the database unavailable, within seconds, when it accepts connections but never answers', async () => {
+    const silent = await startSilentServer();
+    const hung = createDocumentClient({ endpoint: silent.endpoint, region: 'us-east-1' });
+    const started = Date.now();
+
+    await expect(renameCustomer({ repository: createCustomerRepository(hung, table.tableName) }, { id: '42' }, 'ext-x')).rejects.toBeInstanceOf(
+      StorageUnavailableError,
+    );
+    expect(Date.now() - started).toBeLessThan(9_000);
+    hung.destroy();
+    await silent.close();
+  }, 20_000);
 
   it('reports the database unavailable when it cannot be reached', async () => {
     const unreachable = createDocumentClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1' });

@@ -66,8 +66,14 @@ const badBodies: [string, string | undefined, RegExp][] = [
   ['a line separator', '{"externalId": "ext\\u2028new"}', /U\+2028/],
   ['a lone high surrogate', '{"externalId": "ext\\ud800new"}', /unpaired surrogate \(U\+D800\)/],
   ['a lone low surrogate', '{"externalId": "ext\\udc00"}', /unpaired surrogate \(U\+DC00\)/],
+  ['a Hangul filler', '{"externalId": "\\u3164"}', /invisible characters; found U\+3164 at position 1/],
+  ['a combining grapheme joiner', '{"externalId": "a\\u034fb"}', /invisible characters; found U\+034F at position 2/],
+  ['only blank Braille patterns', '{"externalId": "\\u2800\\u2800"}', /must not be blank/],
+  ['a leading combining mark', '{"externalId": "\\u0301abc"}', /must not start with a combining mark \(U\+0301\)/],
+  ['a decomposed é (not NFC)', '{"externalId": "cafe\\u0301"}', /normalization form NFC.*send "caf\u00e9" instead/],
   ['another field', '{"externalId": "ext-new", "mobileNo": "+1555"}', /Only externalId can be changed.*"mobileNo".*close the customer and create a new one/],
   ['only another field', '{"firstname": "Ada"}', /Only externalId can be changed.*"firstname"/],
+  ['JSON nested deeper than can be read', `{"externalId": "x", "a": ${'['.repeat(20_000)}${']'.repeat(20_000)}}`, /nested too deeply/],
   ['a __proto__ key', '{"externalId": "ext-new", "__proto__": {"admin": true}}', /must not contain the key "__proto__"/],
   ['a nested constructor.prototype', '{"externalId": "ext-new", "constructor": {"prototype": {}}}', /must not contain the key "constructor"/],
 ];
@@ -87,11 +93,12 @@ describe.each(forms)('a request %s', (_form, send) => {
     ['application/xml', { 'content-type': 'application/xml' }],
     ['application/jsonp', { 'content-type': 'application/jsonp' }],
     ['form data', { 'content-type': 'application/x-www-form-urlencoded' }],
+    ['a gzip Content-Encoding', { 'content-type': 'application/json', 'content-encoding': 'gzip' }],
   ])('with %s gets 415 invalid_argument', async (_case, headers) => {
     const result = await send('{"externalId": "ext-new"}', headers);
 
     expect(result.statusCode).toBe(415);
-    expect(result.body).toEqual({ code: 'invalid_argument', message: expect.stringMatching(/Content-Type must be application\/json/) });
+    expect(result.body).toEqual({ code: 'invalid_argument', message: expect.stringMatching(/^Content-(Type must be application\/json|Encoding "gzip" is not supported)/) });
   });
 });
 
@@ -105,6 +112,13 @@ describe.each(forms)('a request %s is accepted with', (_form, send) => {
     ['Content-Type in mixed case', { 'Content-type': 'application/json' }],
   ])('%s', async (_case, headers) => {
     const result = await send(sameValue, headers);
+    commands.splice(0);
+
+    expect(result.statusCode).toBe(200);
+  });
+
+  it('a body that starts with a byte order mark', async () => {
+    const result = await send(`\uFEFF${sameValue}`);
     commands.splice(0);
 
     expect(result.statusCode).toBe(200);

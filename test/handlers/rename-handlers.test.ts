@@ -6,7 +6,8 @@ import { createDocumentClient } from '../../shared/dynamodb/client.js';
 import { recordCommands } from '../support/command-log.js';
 import { aCustomer, ada, SEED_RESPONSE } from '../support/customers.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
-import { byExternalIdEvent, byIdEvent, invoke } from '../support/events.js';
+import { byExternalIdEvent, byIdEvent, invoke, lambdaContext } from '../support/events.js';
+import { startSilentServer } from '../support/silent-server.js';
 
 let table: TestTable;
 let commands: string[];
@@ -143,6 +144,24 @@ describe('database failures', () => {
     for (const secret of ['secret-table-name', 'ResourceNotFound', 'Exception', ' at ', '.ts']) expect(text).not.toContain(secret);
     expect(errors).toHaveBeenCalledTimes(1);
     errors.mockRestore();
+  });
+
+  it('answers 503 unavailable before the Lambda deadline when DynamoDB hangs', async () => {
+    const silent = await startSilentServer();
+    const client = createDocumentClient({ endpoint: silent.endpoint, region: 'us-east-1' });
+    const hung = createRenameByIdHandler({ repository: createCustomerRepository(client, table.tableName) });
+    const errors = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const deadline = Date.now() + 1_500;
+    const context = { ...lambdaContext(), getRemainingTimeInMillis: () => deadline - Date.now() };
+
+    const result = (await hung(byIdEvent('42', body('ext-x')), context)) as { statusCode: number; body: string };
+
+    expect(result.statusCode).toBe(503);
+    expect(JSON.parse(result.body)).toEqual({ code: 'unavailable', message: expect.stringContaining('Retry') });
+    expect(Date.now()).toBeLessThan(deadline);
+    errors.mockRestore();
+    client.destroy();
+    await silent.close();
   });
 
   it('answers 503 unavailable when DynamoDB cannot be reached', async () => {
