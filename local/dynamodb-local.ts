@@ -49,7 +49,10 @@ export interface StartOptions {
   port?: number;
   /** Keep data on disk in this folder; in memory when absent. */
   dbPath?: string;
-  /** Starts the engine in its own process group so a test can kill it abruptly. */
+  /**
+   * Starts the engine in its own process group: signals sent to ours (the terminal's Ctrl-C) do not reach it, so
+   * npm start can answer the requests in flight before it stops the engine, and a test can kill it abruptly.
+   */
   detached?: boolean;
   timeoutMs?: number;
 }

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2, Context } from 'aws-lambda';
 import { errorResponse, type ErrorResponse } from '../shared/http/errors.js';
 
@@ -51,8 +52,48 @@ const ROUTES: readonly Route[] = [
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_TIMEOUT_MS = 30_000;
-// Past this the client is not sending a request body but a stream: stop draining and drop the connection.
-const DRAIN_LIMIT_FACTOR = 16;
+/**
+ * How long a connection that is being closed after an answer keeps reading (and dropping) what the client still
+ * sends. Closing a socket with unread bytes makes the kernel send a reset, and a reset can throw away the answer
+ * before the client has read it.
+ */
+const LINGER_MS = 2_000;
+
+interface Target {
+  /** The path as the client sent it, percent-escapes and all. */
+  rawPath: string;
+  rawQueryString: string;
+}
+
+/**
+ * The path and query of a request target in origin form (`/v1/customers/42?x=1`) or absolute form
+ * (`http://localhost:3000/v1/customers/42?x=1`, which HTTP/1.1 servers must accept). The path is kept as sent:
+ * URL's pathname would resolve `%2e%2e` segments and turn backslashes into slashes. Undefined when the target
+ * is neither (`*`, `host:port`, a non-HTTP URL).
+ */
+export const parseTarget = (target: string): Target | undefined => {
+  let pathAndQuery: string;
+  if (target.startsWith('/')) {
+    pathAndQuery = target;
+  } else {
+    let url: URL;
+    try {
+      url = new URL(target, 'http://localhost');
+    } catch {
+      return undefined;
+    }
+    const authority = /^https?:\/\/[^/?#]*/i.exec(target);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || authority === null) return undefined;
+    pathAndQuery = target.slice(authority[0].length);
+    if (!pathAndQuery.startsWith('/')) pathAndQuery = `/${pathAndQuery}`;
+  }
+  const hashAt = pathAndQuery.indexOf('#');
+  if (hashAt !== -1) pathAndQuery = pathAndQuery.slice(0, hashAt);
+  const queryAt = pathAndQuery.indexOf('?');
+  return queryAt === -1
+    ? { rawPath: pathAndQuery, rawQueryString: '' }
+    : { rawPath: pathAndQuery.slice(0, queryAt), rawQueryString: pathAndQuery.slice(queryAt + 1) };
+};
 
 const matchRoute = (method: string, rawPath: string): { route: Route; rawValue: string } | undefined => {
   const [root, ...segments] = rawPath.split('/');
@@ -86,37 +127,51 @@ const eventHeaders = (rawHeaders: string[]): Record<string, string> => {
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest();
 
-const authorizationProblem = (header: string | undefined, token: string): string | undefined => {
+interface AuthProblem {
+  message: string;
+  /** The WWW-Authenticate challenge (RFC 6750): an error code only when a bearer token was sent. */
+  challenge: string;
+}
+
+const authorizationProblem = (header: string | undefined, token: string): AuthProblem | undefined => {
   const hint = 'Send the header `Authorization: Bearer <token>` with the token `npm start` printed (API_TOKEN).';
-  if (header === undefined || header.trim() === '') return `The request has no Authorization header. ${hint}`;
-  const [scheme = '', ...rest] = header.split(' ');
-  const credentials = rest.join(' ');
-  if (scheme.toLowerCase() !== 'bearer') return `The Authorization header must use the Bearer scheme. ${hint}`;
-  if (credentials === '') return `The Authorization header has no token after Bearer. ${hint}`;
+  if (header === undefined || header.trim() === '') return { message: `The request has no Authorization header. ${hint}`, challenge: 'Bearer' };
+  const [, scheme = '', credentials = ''] = /^\s*(\S*)\s*(.*?)\s*$/s.exec(header) ?? [];
+  if (scheme.toLowerCase() !== 'bearer') {
+    // The scheme is not echoed: a client that sent the bare token would read it back.
+    return { message: `The Authorization header does not use the Bearer scheme. ${hint}`, challenge: 'Bearer' };
+  }
+  if (credentials === '') {
+    return { message: `The Authorization header has no token after Bearer. ${hint}`, challenge: 'Bearer error="invalid_request"' };
+  }
   // Compared as digests so the comparison takes the same time whatever the length of the guess.
-  if (!timingSafeEqual(sha256(credentials), sha256(token))) return `The bearer token is not the one this server accepts. ${hint}`;
+  if (!timingSafeEqual(sha256(credentials), sha256(token))) {
+    return { message: `The bearer token is not the one this server accepts. ${hint}`, challenge: 'Bearer error="invalid_token"' };
+  }
   return undefined;
 };
 
-/** The body, or 'too-large' once it passes the cap; undefined when the client went away mid-body. */
-const readBody = async (request: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | undefined> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of request as AsyncIterable<Buffer>) {
+/**
+ * The body, or 'too-large' as soon as it passes the cap (the rest is left unread); undefined when the client went
+ * away mid-body. Events rather than for-await: leaving a for-await loop early destroys the request and its socket.
+ */
+const readBody = (request: IncomingMessage, maxBytes: number): Promise<Buffer | 'too-large' | undefined> =>
+  new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const settle = (result: Buffer | 'too-large' | undefined) => {
+      request.off('data', onData).off('end', onEnd).off('error', onGone).off('close', onGone);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes * DRAIN_LIMIT_FACTOR) {
-        request.destroy();
-        return undefined;
-      }
-      // Keep reading without keeping: a client that is still sending reads a 413 better than a reset.
-      if (size <= maxBytes) chunks.push(chunk);
-    }
-  } catch {
-    return undefined;
-  }
-  return size > maxBytes ? 'too-large' : Buffer.concat(chunks);
-};
+      if (size > maxBytes) settle('too-large');
+      else chunks.push(chunk);
+    };
+    const onEnd = () => settle(Buffer.concat(chunks));
+    const onGone = () => settle(undefined);
+    request.on('data', onData).once('end', onEnd).once('error', onGone).once('close', onGone);
+  });
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const two = (value: number) => String(value).padStart(2, '0');
@@ -205,13 +260,16 @@ interface HttpAnswer {
   headers: Record<string, string>;
   cookies: string[];
   body: Buffer;
+  /** Close the connection after this answer, because the request body was left (partly) unread. */
+  close?: boolean;
 }
 
-const fromEnvelope = ({ statusCode, headers, body }: ErrorResponse): HttpAnswer => ({
+const fromEnvelope = ({ statusCode, headers, body }: ErrorResponse, close = false): HttpAnswer => ({
   statusCode,
   headers,
   cookies: [],
   body: Buffer.from(body),
+  ...(close ? { close } : {}),
 });
 
 const INTERNAL = (message: string) => fromEnvelope(errorResponse('internal', message));
@@ -236,22 +294,62 @@ const fromResult = (result: APIGatewayProxyResultV2): HttpAnswer => {
   };
 };
 
-const send = (response: ServerResponse, answer: HttpAnswer, requestId: string) => {
+/** One request and its answer. */
+interface Exchange {
+  request: IncomingMessage;
+  response: ServerResponse;
+  server: Server;
+  requestId: string;
+  /** Sent `Expect: 100-continue`: the client waits for `100 Continue` before it sends the body. */
+  expectsContinue: boolean;
+  /** 100 Continue went out. */
+  continued: boolean;
+}
+
+/**
+ * Ends the answer once the client has stopped sending (or after LINGER_MS), reading and dropping its bytes meanwhile.
+ * The whole answer is already written, so the client can read it at once; Node closes the connection after the end.
+ */
+const endWhenClientStops = ({ request, response }: Exchange) => {
+  const end = () => {
+    clearTimeout(timer);
+    request.off('end', end).off('close', end);
+    if (!response.writableEnded) response.end();
+  };
+  const timer = setTimeout(end, LINGER_MS);
+  request.once('end', end).once('close', end);
+  request.resume();
+};
+
+const send = (exchange: Exchange, answer: HttpAnswer) => {
+  const { request, response, server } = exchange;
   if (response.headersSent || response.destroyed) return;
+  // A stopping server (server.close() was called) lets each connection go once it has answered.
+  const close = answer.close === true || !server.listening;
   response.writeHead(answer.statusCode, {
     ...answer.headers,
     'content-length': answer.body.length,
-    'apigw-requestid': requestId,
+    'apigw-requestid': exchange.requestId,
     ...(answer.cookies.length === 0 ? {} : { 'set-cookie': answer.cookies }),
+    ...(close ? { connection: 'close' } : {}),
   });
-  response.end(answer.body);
+  // A client still waiting for 100 Continue sends no body; Node closes such a connection after the answer itself.
+  const bodyStillComing = close && !request.complete && (!exchange.expectsContinue || exchange.continued);
+  if (!bodyStillComing) return void response.end(answer.body);
+  response.write(answer.body);
+  endWhenClientStops(exchange);
 };
 
-const handleRequest = async (request: IncomingMessage, options: LocalServerOptions, requestId: string): Promise<{ answer?: HttpAnswer; route?: Route }> => {
-  const url = request.url ?? '/';
-  const queryAt = url.indexOf('?');
-  const rawPath = queryAt === -1 ? url : url.slice(0, queryAt);
-  const rawQueryString = queryAt === -1 ? '' : url.slice(queryAt + 1);
+const handleRequest = async (exchange: Exchange, options: LocalServerOptions): Promise<{ answer?: HttpAnswer; route?: Route }> => {
+  const { request, response } = exchange;
+  if (request.httpVersion === '1.1' && request.headers.host === undefined) {
+    return { answer: fromEnvelope(errorResponse('invalid_argument', 'An HTTP/1.1 request needs a Host header, such as `Host: localhost:3000`.'), true) };
+  }
+  const target = parseTarget(request.url ?? '');
+  if (target === undefined) {
+    return { answer: fromEnvelope(errorResponse('not_found', `No route for ${request.method} ${request.url}.`)) };
+  }
+  const { rawPath, rawQueryString } = target;
 
   // API Gateway answers an unknown route before any authorizer runs.
   const match = matchRoute(request.method ?? '', rawPath);
@@ -261,7 +359,10 @@ const handleRequest = async (request: IncomingMessage, options: LocalServerOptio
   const { route, rawValue } = match;
   const headers = eventHeaders(request.rawHeaders);
   const authProblem = authorizationProblem(headers['authorization'], options.token);
-  if (authProblem !== undefined) return { route, answer: fromEnvelope(errorResponse('unauthenticated', authProblem)) };
+  if (authProblem !== undefined) {
+    const answer = fromEnvelope(errorResponse('unauthenticated', authProblem.message));
+    return { route, answer: { ...answer, headers: { ...answer.headers, 'www-authenticate': authProblem.challenge } } };
+  }
 
   let value: string;
   try {
@@ -272,32 +373,66 @@ const handleRequest = async (request: IncomingMessage, options: LocalServerOptio
   }
 
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const tooLarge = `The request body is larger than ${maxBodyBytes} bytes; send {"externalId": "<new externalId>"}.`;
+  // Refused before a byte of the body is read, and before 100 Continue invites the client to send it.
+  const declaredLength = Number(request.headers['content-length'] ?? 0);
+  if (declaredLength > maxBodyBytes) return { route, answer: fromEnvelope(errorResponse('invalid_argument', tooLarge, 413), true) };
+  if (exchange.expectsContinue) {
+    response.writeContinue();
+    exchange.continued = true;
+  }
   const body = await readBody(request, maxBodyBytes);
   if (body === undefined) return { route };
-  if (body === 'too-large') {
-    const message = `The request body is larger than ${maxBodyBytes} bytes; send {"externalId": "<new externalId>"}.`;
-    return { route, answer: fromEnvelope(errorResponse('invalid_argument', message, 413)) };
-  }
+  if (body === 'too-large') return { route, answer: fromEnvelope(errorResponse('invalid_argument', tooLarge, 413), true) };
 
-  const event = buildEvent({ request, route, value, rawPath, rawQueryString, headers, body, requestId });
+  const event = buildEvent({ request, route, value, rawPath, rawQueryString, headers, body, requestId: exchange.requestId });
   const context = lambdaContext(route.functionName, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   return { route, answer: fromResult(await options[route.handler](event, context)) };
 };
 
-export const createLocalServer = (options: LocalServerOptions): Server =>
-  createServer((request, response) => {
+/** What a client whose bytes are not HTTP gets: Node's own answer, but with the error envelope as its body. */
+const clientErrorAnswer = (error: NodeJS.ErrnoException & { reason?: string }): { status: number; message: string } => {
+  switch (error.code) {
+    case 'HPE_INVALID_METHOD':
+      return { status: 400, message: 'The request method is not valid; methods are case-sensitive: use PUT.' };
+    case 'HPE_INVALID_URL':
+      return {
+        status: 400,
+        message: 'The request target is not valid; percent-encode bytes other than printable ASCII (encodeURIComponent on the path value).',
+      };
+    case 'HPE_INVALID_CONTENT_LENGTH':
+    case 'HPE_UNEXPECTED_CONTENT_LENGTH':
+      return { status: 400, message: 'The Content-Length header is not valid: send one, holding a decimal byte count, and no Transfer-Encoding with it.' };
+    case 'HPE_HEADER_OVERFLOW':
+      return { status: 431, message: 'The request headers are too large.' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { status: 408, message: 'The request did not arrive in full in time.' };
+    default:
+      return { status: 400, message: `The request is not valid HTTP/1.1 (${error.reason ?? error.message}).` };
+  }
+};
+
+export const createLocalServer = (options: LocalServerOptions): Server => {
+  /** Answers in progress per connection: a connection that has one cannot take a second, raw answer. */
+  const answering = new WeakMap<Duplex, number>();
+
+  const serve = (request: IncomingMessage, response: ServerResponse, expectsContinue: boolean) => {
     const started = Date.now();
-    const requestId = randomUUID();
+    const exchange: Exchange = { request, response, server, requestId: randomUUID(), expectsContinue, continued: false };
+    const socket = request.socket;
+    answering.set(socket, (answering.get(socket) ?? 0) + 1);
+    response.once('close', () => answering.set(socket, (answering.get(socket) ?? 1) - 1));
+
     const finish = (result: HttpAnswer | undefined, route?: Route) => {
       if (result === undefined) {
         options.log?.(`${request.method} ${request.url} closed before an answer`);
         return;
       }
-      send(response, result, requestId);
+      send(exchange, result);
       const where = route === undefined ? '' : ` [${route.functionName}]`;
       options.log?.(`${request.method} ${request.url} -> ${result.statusCode}${where} ${Date.now() - started} ms`);
     };
-    handleRequest(request, options, requestId)
+    handleRequest(exchange, options)
       .catch((error: unknown) => {
         // A bug here or a handler that threw past Middy: answer like API Gateway's 500, keep serving.
         console.error(`Local server error on ${request.method} ${request.url}:`, error);
@@ -309,6 +444,29 @@ export const createLocalServer = (options: LocalServerOptions): Server =>
         console.error(`Local server could not write the answer to ${request.method} ${request.url}:`, error);
         if (response.headersSent) return void response.destroy();
         for (const name of response.getHeaderNames()) response.removeHeader(name);
-        send(response, INTERNAL('The function returned a response that cannot be sent over HTTP.'), requestId);
+        send(exchange, INTERNAL('The function returned a response that cannot be sent over HTTP.'));
       });
+  };
+
+  // Node's check would answer a request without Host with an empty 400; handleRequest answers it in the envelope.
+  const server = createServer({ requireHostHeader: false }, (request, response) => serve(request, response, false));
+  // Listening for checkContinue stops Node from sending 100 Continue by itself: handleRequest sends it when it wants the body.
+  server.on('checkContinue', (request: IncomingMessage, response: ServerResponse) => serve(request, response, true));
+  server.on('clientError', (error: NodeJS.ErrnoException & { reason?: string }, socket: Duplex) => {
+    // A client that reset the connection, or one in the middle of an answer, gets nothing more.
+    if (error.code === 'ECONNRESET' || !socket.writable || (answering.get(socket) ?? 0) > 0) return void socket.destroy();
+    const { status, message } = clientErrorAnswer(error);
+    const body = errorResponse('invalid_argument', message, status).body;
+    socket.end(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+        'content-type: application/json\r\n' +
+        `content-length: ${Buffer.byteLength(body)}\r\n` +
+        'connection: close\r\n\r\n' +
+        body,
+    );
+    // Node stopped parsing this connection; drop whatever else the client sends, then let it go.
+    socket.resume();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
   });
+  return server;
+};

@@ -84,8 +84,10 @@ describe('authentication', () => {
     ['a wrong token', { 'Content-Type': 'application/json', Authorization: 'Bearer not-the-token' }],
     ['another scheme', { 'Content-Type': 'application/json', Authorization: `Basic ${TOKEN}` }],
     ['the scheme alone', { 'Content-Type': 'application/json', Authorization: 'Bearer' }],
-  ])('refuses %s with 401 unauthenticated', async (_, headers) => {
-    const message = await expectEnvelope(await put('/v1/customers/42', renameBody('ext-x'), headers), 401, 'unauthenticated');
+  ])('refuses %s with 401 unauthenticated and a Bearer challenge', async (_, headers) => {
+    const response = await put('/v1/customers/42', renameBody('ext-x'), headers);
+    expect(response.headers.get('www-authenticate')).toMatch(/^Bearer\b/);
+    const message = await expectEnvelope(response, 401, 'unauthenticated');
     expect(message).toContain('Authorization: Bearer <token>');
     expect(message).not.toContain(TOKEN);
   });
