@@ -7,7 +7,7 @@ import { readNewExternalId } from '../../shared/http/rename-request.js';
 
 /** PUT /v1/customers/{customer_id}: rename the customer with this numeric LMS id. */
 export const createRenameByIdHandler = (dependencies: RenameDependencies) =>
-  httpApi<unknown>(async (event) => {
+  httpApi(async (event, _context, { signal }) => {
     const id = event.pathParameters?.['customer_id'] ?? '';
     if (!isCustomerId(id)) {
       throw new InvalidArgumentError(
@@ -15,6 +15,6 @@ export const createRenameByIdHandler = (dependencies: RenameDependencies) =>
       );
     }
     const externalId = readNewExternalId(event.body);
-    const customer = await renameCustomer(dependencies, { id }, externalId);
+    const customer = await renameCustomer(dependencies, { id }, externalId, signal);
     return jsonResponse(200, toPublicCustomer(customer));
   });

@@ -42,20 +42,24 @@ export const renameCustomer = async (
   { repository, retry = defaultRetryPolicy }: RenameDependencies,
   ref: CustomerRef,
   newExternalId: string,
+  /** Once aborted (the caller has given up), no further read or write is started. */
+  signal?: AbortSignal,
 ): Promise<Customer> => {
-  const customerId = 'id' in ref ? ref.id : await repository.findCustomerIdByExternalId(ref.externalId);
+  const customerId = 'id' in ref ? ref.id : await repository.findCustomerIdByExternalId(ref.externalId, signal);
   if (customerId === undefined) throw new CustomerNotFoundError(describeRef(ref));
 
   for (let attempt = 1; ; attempt += 1) {
-    const current = await repository.getCustomer(customerId);
+    signal?.throwIfAborted();
+    const current = await repository.getCustomer(customerId, signal);
     if (current === undefined) throw new CustomerNotFoundError(describeRef(ref));
     if (current.externalId === newExternalId) return current;
-    // Addressed by externalId, the customer must still hold it; if it already holds the new one, the
-    // rename has happened (a retried request, say) and the answer above is the right one.
+    // Addressed by externalId, the customer must still hold it. Only a concurrent request that made the
+    // same rename first gets past this point with the new value, and is answered above.
     if ('externalId' in ref && current.externalId !== ref.externalId) throw new CustomerNotFoundError(describeRef(ref));
 
     const renamed = withExternalId(current, newExternalId);
-    const outcome = await repository.applyRename(current, renamed);
+    signal?.throwIfAborted();
+    const outcome = await repository.applyRename(current, renamed, signal);
     switch (outcome.kind) {
       case 'renamed':
         return renamed;

@@ -16,9 +16,9 @@ export type RenameOutcome =
   | { kind: 'throttled' };
 
 export interface CustomerRepository {
-  getCustomer(id: string): Promise<Customer | undefined>;
-  findCustomerIdByExternalId(externalId: string): Promise<string | undefined>;
-  applyRename(current: Customer, renamed: Customer): Promise<RenameOutcome>;
+  getCustomer(id: string, signal?: AbortSignal): Promise<Customer | undefined>;
+  findCustomerIdByExternalId(externalId: string, signal?: AbortSignal): Promise<string | undefined>;
+  applyRename(current: Customer, renamed: Customer, signal?: AbortSignal): Promise<RenameOutcome>;
 }
 
 // Error names DynamoDB and the SDK use for conditions that pass with time: throttling, overload, network.
@@ -68,30 +68,43 @@ export const interpretCancellation = (reasons: CancellationReason[], current: Cu
     return holder === current.id ? { kind: 'contended' } : { kind: 'external-id-taken' };
   }
   const update = reasons[RENAME_ACTION.updateCustomer];
+  const release = reasons[RENAME_ACTION.releaseOldExternalId];
   if (isConditionFailure(update)) {
-    return update?.Item === undefined ? { kind: 'customer-gone' } : { kind: 'contended' };
+    if (update?.Item === undefined) return { kind: 'customer-gone' };
+    // A customer that moved on releases its old externalId in the same transaction, so the old uniqueness
+    // item still naming it means the table is inconsistent, not that another request won.
+    if (!isConditionFailure(release)) {
+      throw new StorageError(`Customer ${current.id} no longer holds its old externalId, yet its uniqueness item still names it.`);
+    }
+    return { kind: 'contended' };
   }
-  if (isConditionFailure(reasons[RENAME_ACTION.releaseOldExternalId])) {
+  if (isConditionFailure(release)) {
     // The customer still had the old externalId, yet no uniqueness item named it: the table is inconsistent.
     throw new StorageError(`The uniqueness item for customer ${current.id}'s externalId is missing or names another customer.`);
   }
   throw new StorageError(`The rename transaction was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}.`);
 };
 
+const abortWith = (signal: AbortSignal | undefined) => (signal === undefined ? {} : { abortSignal: signal });
+
 export const createCustomerRepository = (client: DynamoDBDocumentClient, tableName: string): CustomerRepository => ({
-  async getCustomer(id) {
+  async getCustomer(id, signal) {
     try {
-      const { Item } = await client.send(new GetCommand({ TableName: tableName, Key: customerKey(id), ConsistentRead: true }));
+      const { Item } = await client.send(
+        new GetCommand({ TableName: tableName, Key: customerKey(id), ConsistentRead: true }),
+        abortWith(signal),
+      );
       return Item === undefined ? undefined : parseCustomerItem(Item);
     } catch (error) {
       throw toStorageError(error);
     }
   },
 
-  async findCustomerIdByExternalId(externalId) {
+  async findCustomerIdByExternalId(externalId, signal) {
     try {
       const { Item } = await client.send(
         new GetCommand({ TableName: tableName, Key: externalIdKey(externalId), ConsistentRead: true }),
+        abortWith(signal),
       );
       return Item === undefined ? undefined : parseExternalIdItem(Item).customerId;
     } catch (error) {
@@ -99,9 +112,9 @@ export const createCustomerRepository = (client: DynamoDBDocumentClient, tableNa
     }
   },
 
-  async applyRename(current, renamed) {
+  async applyRename(current, renamed, signal) {
     try {
-      await client.send(new TransactWriteCommand(buildRenameTransaction(tableName, current, renamed)));
+      await client.send(new TransactWriteCommand(buildRenameTransaction(tableName, current, renamed)), abortWith(signal));
       return { kind: 'renamed' };
     } catch (error) {
       const { name, CancellationReasons } = error as { name?: string; CancellationReasons?: CancellationReason[] };

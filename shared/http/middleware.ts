@@ -88,15 +88,21 @@ const renderErrors: Middleware = {
   },
 };
 
+/** Aborted by Middy when it answers early for the Lambda deadline, so no work goes on after that answer. */
+export interface HandlerOptions {
+  signal: AbortSignal;
+}
+
 /** The Middy stack both functions share: header casing, content type, JSON parsing, error rendering. */
-export const httpApi = <Body>(handler: (event: HttpEvent & { body: Body }, context: Context) => Promise<APIGatewayProxyResultV2>) =>
+export const httpApi = (handler: (event: HttpEvent, context: Context, options: HandlerOptions) => Promise<APIGatewayProxyResultV2>) =>
   // Half a second before Lambda's deadline Middy gives up, leaving time to answer 503 rather than time out.
   middy<HttpEvent, APIGatewayProxyResultV2, Error, Context>({ timeoutEarlyInMillis: 500 })
     .use(renderErrors)
     .use(lowercaseHeaderNames)
     .use(requireJsonBody)
-    .use(httpJsonBodyParser() as unknown as Middleware)
-    .handler(handler as (event: HttpEvent, context: Context) => Promise<APIGatewayProxyResultV2>);
+    // requireJsonBody has checked the content type already, more leniently about whitespace than Middy does.
+    .use(httpJsonBodyParser({ disableContentTypeCheck: true }) as unknown as Middleware)
+    .handler(handler);
 
 export const jsonResponse = (statusCode: number, body: unknown): APIGatewayProxyResultV2 => ({
   statusCode,

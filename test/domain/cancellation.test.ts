@@ -24,6 +24,10 @@ describe('interpretCancellation', () => {
     expect(() => interpretCancellation([failed({ customerId: { S: '7' } }), none, none], customer)).toThrow(StorageError);
   });
 
+  it('treats a customer that moved on while its old uniqueness item still names it as corruption', () => {
+    expect(() => interpretCancellation([none, none, failed({ externalId: { S: 'other' } })], customer)).toThrow(StorageError);
+  });
+
   it('treats a cancellation it cannot explain as an internal error', () => {
     expect(() => interpretCancellation([{ Code: 'ValidationError' }, none, none], customer)).toThrow(StorageError);
   });

@@ -11,7 +11,7 @@ import { renameCustomer, type RetryPolicy } from '../../shared/customers/rename.
 import { createCustomerRepository, type CustomerRepository, type RenameOutcome } from '../../shared/customers/repository.js';
 import { customerKey, externalIdKey } from '../../shared/customers/table.js';
 import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { recordCommands } from '../support/command-log.js';
+import { recordCommands, recordInputs } from '../support/command-log.js';
 import { aCustomer, ada } from '../support/customers.js';
 import { startSilentServer } from '../support/silent-server.js';
 import { createTestTable, type TestTable } from '../support/dynamodb.js';
@@ -267,13 +267,51 @@ describe('renameCustomer', () => {
     const hung = createDocumentClient({ endpoint: silent.endpoint, region: 'us-east-1' });
     const started = Date.now();
 
-    await expect(renameCustomer({ repository: createCustomerRepository(hung, table.tableName) }, { id: '42' }, 'ext-x')).rejects.toBeInstanceOf(
-      StorageUnavailableError,
-    );
-    expect(Date.now() - started).toBeLessThan(9_000);
-    hung.destroy();
-    await silent.close();
+    try {
+      await expect(
+        renameCustomer({ repository: createCustomerRepository(hung, table.tableName) }, { id: '42' }, 'ext-x'),
+      ).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(Date.now() - started).toBeLessThan(9_000);
+    } finally {
+      hung.destroy();
+      await silent.close();
+    }
   }, 20_000);
+
+  it('reads with strong consistency', async () => {
+    const customer = aCustomer();
+    await table.put(customer);
+    const client = createDocumentClient({ endpoint: table.endpoint });
+    const inputs = recordInputs(client);
+
+    await renameCustomer({ repository: createCustomerRepository(client, table.tableName) }, { externalId: customer.externalId }, customer.externalId);
+
+    expect(inputs.map(({ name }) => name)).toEqual(['GetItemCommand', 'GetItemCommand']);
+    for (const { input } of inputs) expect(input).toMatchObject({ ConsistentRead: true });
+    client.destroy();
+  });
+
+  it('starts nothing more once the caller has given up', async () => {
+    const customer = aCustomer();
+    await table.put(customer);
+    const controller = new AbortController();
+    let renames = 0;
+    const slow: CustomerRepository = {
+      ...repository,
+      async getCustomer(id, signal) {
+        controller.abort();
+        return repository.getCustomer(id, signal);
+      },
+      async applyRename(current, renamed, signal) {
+        renames += 1;
+        return repository.applyRename(current, renamed, signal);
+      },
+    };
+
+    await expect(renameCustomer({ repository: slow }, { id: customer.id }, 'ext-abandoned', controller.signal)).rejects.toThrow();
+    expect(renames).toBe(0);
+    expect(await holderOf(customer.externalId)).toBe(customer.id);
+  });
 
   it('reports the database unavailable when it cannot be reached', async () => {
     const unreachable = createDocumentClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1' });

@@ -108,6 +108,7 @@ describe.each(forms)('a request %s is accepted with', (_form, send) => {
   it.each([
     ['application/json; charset=utf-8', { 'content-type': 'application/json; charset=utf-8' }],
     ['application/merge-patch+json', { 'content-type': 'application/merge-patch+json' }],
+    ['whitespace before the parameters', { 'content-type': 'application/json ; charset=utf-8' }],
     ['Content-Type spelled in capitals', { 'CONTENT-TYPE': 'APPLICATION/JSON' }],
     ['Content-Type in mixed case', { 'Content-type': 'application/json' }],
   ])('%s', async (_case, headers) => {

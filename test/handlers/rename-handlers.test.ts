@@ -154,14 +154,17 @@ describe('database failures', () => {
     const deadline = Date.now() + 1_500;
     const context = { ...lambdaContext(), getRemainingTimeInMillis: () => deadline - Date.now() };
 
-    const result = (await hung(byIdEvent('42', body('ext-x')), context)) as { statusCode: number; body: string };
+    try {
+      const result = (await hung(byIdEvent('42', body('ext-x')), context)) as { statusCode: number; body: string };
 
-    expect(result.statusCode).toBe(503);
-    expect(JSON.parse(result.body)).toEqual({ code: 'unavailable', message: expect.stringContaining('Retry') });
-    expect(Date.now()).toBeLessThan(deadline);
-    errors.mockRestore();
-    client.destroy();
-    await silent.close();
+      expect(result.statusCode).toBe(503);
+      expect(JSON.parse(result.body)).toEqual({ code: 'unavailable', message: expect.stringContaining('Retry') });
+      expect(Date.now()).toBeLessThan(deadline);
+    } finally {
+      errors.mockRestore();
+      client.destroy();
+      await silent.close();
+    }
   });
 
   it('answers 503 unavailable when DynamoDB cannot be reached', async () => {

@@ -100,3 +100,28 @@ it('answers 500 internal for a DynamoDB error retrying cannot fix', async () => 
   expect(result.statusCode).toBe(500);
   expect(JSON.stringify(result.body)).not.toMatch(/ValidationException|injected/);
 });
+
+it('makes five attempts in all by default before answering 409 aborted', async () => {
+  const customer = aCustomer();
+  await table.put(customer);
+  const client = createDocumentClient({ endpoint: table.endpoint });
+  const attempted = injectFaults(client, (command) => (command === 'TransactWriteItemsCommand' ? cancelled('None', 'TransactionConflict', 'None') : undefined));
+  const handler = createRenameByIdHandler({ repository: createCustomerRepository(client, table.tableName) });
+
+  const result = await invoke(handler, rename(customer.id, `${customer.externalId}-d`));
+
+  expect(result.statusCode).toBe(409);
+  expect(attempted.filter((command) => command === 'TransactWriteItemsCommand')).toHaveLength(5);
+});
+
+it('answers 503 unavailable for a DynamoDB server error it has no name for', async () => {
+  const customer = aCustomer();
+  await table.put(customer);
+  const { handler } = handlerWith((command) =>
+    command === 'GetItemCommand' ? serviceError('UnexpectedServerFault', { $fault: 'server', $metadata: { httpStatusCode: 500 } }) : undefined,
+  );
+
+  const result = await invoke(handler, rename(customer.id, `${customer.externalId}-s`));
+
+  expect(result.statusCode).toBe(503);
+});

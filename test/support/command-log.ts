@@ -12,3 +12,16 @@ export const recordCommands = (client: DynamoDBDocumentClient): string[] => {
   );
   return sent;
 };
+
+/** Records each command's name and input, as the client sends them. */
+export const recordInputs = (client: DynamoDBDocumentClient): { name: string; input: unknown }[] => {
+  const sent: { name: string; input: unknown }[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push({ name: String(context.commandName), input: args.input });
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordInputs' },
+  );
+  return sent;
+};
