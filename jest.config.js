@@ -1,4 +1,4 @@
-// Middy ships ES modules only, so the tests run as ES modules too (see PITFALLS in the README).
+// Middy ships ES modules only, so the tests run as ES modules too: ts-jest with useESM, and npm test sets NODE_OPTIONS=--experimental-vm-modules.
 /** @type {import('jest').Config} */
 export default {
   testEnvironment: 'node',

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn as spawnProcess, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -45,6 +45,29 @@ const answers = async (endpoint: string): Promise<boolean> => {
   }
 };
 
+// Runs in a process of its own: polls the parent and kills the engine once the parent is gone.
+const WATCHDOG = `
+const [parent, engine] = process.argv.slice(1).map(Number);
+const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+setInterval(() => {
+  if (!alive(engine)) process.exit(0);
+  if (!alive(parent)) { try { process.kill(engine, 'SIGKILL'); } catch {} process.exit(0); }
+}, 500);
+`;
+
+/**
+ * A parent killed outright (SIGKILL, a crashed jest worker) runs no exit hook, and a JVM outlives its parent:
+ * a small watchdog process makes sure the engine goes with it.
+ */
+const stopWhenOrphaned = (enginePid: number) => {
+  const watchdog = spawnProcess(process.execPath, ['-e', WATCHDOG, String(process.pid), String(enginePid)], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watchdog.on('error', () => undefined);
+  watchdog.unref();
+};
+
 export interface StartOptions {
   port?: number;
   /** Keep data on disk in this folder; in memory when absent. */
@@ -67,9 +90,15 @@ export const startDynamoDbLocal = async ({ port, dbPath, detached = false, timeo
     spawn: (options: Record<string, unknown>) => ChildProcess;
   };
   const child = spawn({ port: chosenPort, sharedDb: true, path: dbPath ?? null, detached, stdio: 'pipe' });
+  if (child.pid !== undefined) stopWhenOrphaned(child.pid);
+  // The last few chunks are enough to explain a failed start; a long-running engine must not fill memory.
   const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString());
+    if (output.length > 50) output.shift();
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
 
   let failure: Error | undefined;
   child.once('error', (error: NodeJS.ErrnoException) => {
