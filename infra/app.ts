@@ -1,8 +1,11 @@
 import { App } from 'aws-cdk-lib';
 import { AuthContextError, readAuthContext } from './auth-context.js';
 import { CustomersApiStack } from './customers-api-stack.js';
+import { addNagChecks } from './nag.js';
 
 const app = new App();
+// cdk-nag's AwsSolutions rules: findings are printed on synth, and errors stop it.
+addNagChecks(app);
 
 let auth;
 try {

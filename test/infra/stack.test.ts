@@ -96,6 +96,40 @@ describe('HTTP API', () => {
     expect(format).toContain('$context.requestId');
     expect(() => JSON.parse(format)).not.toThrow();
     expect(format).not.toMatch(/request\.header|header\.|authorization|body|querystring/i);
+    // No JWT claims (they identify the caller), no request parameters, no body or mapping input.
+    for (const forbidden of ['$context.authorizer.claims', '$context.authorizer.principalId', '$request.', '$input', 'body', '$stageVariables']) {
+      expect(format).not.toContain(forbidden);
+    }
+  });
+
+  it('logs only request metadata: every access log field is one of the allowed $context variables', () => {
+    const [, stage] = only(template.findResources('AWS::ApiGatewayV2::Stage') as Record<string, Resource>, 'stage');
+    const fields = JSON.parse((stage.Properties['AccessLogSettings'] as { Format: string }).Format) as Record<string, string>;
+    const allowed = new Set([
+      '$context.requestId',
+      '$context.requestTime',
+      '$context.identity.sourceIp',
+      '$context.routeKey',
+      '$context.status',
+      '$context.responseLength',
+      '$context.responseLatency',
+      '$context.integrationStatus',
+      '$context.integrationLatency',
+      '$context.integrationErrorMessage',
+      '$context.authorizer.error',
+    ]);
+    for (const [name, value] of Object.entries(fields)) expect({ name, value, allowed: allowed.has(value) }).toEqual({ name, value, allowed: true });
+  });
+
+  it('sends access logs to a log group of its own that keeps them for a month', () => {
+    const [, stage] = only(template.findResources('AWS::ApiGatewayV2::Stage') as Record<string, Resource>, 'stage');
+    const destination = (stage.Properties['AccessLogSettings'] as { DestinationArn: { 'Fn::GetAtt': [string, string] } }).DestinationArn;
+    const logGroups = template.findResources('AWS::Logs::LogGroup') as Record<string, Resource>;
+    const [groupId] = destination['Fn::GetAtt'];
+    expect(logGroups[groupId]?.Properties['RetentionInDays']).toBe(30);
+    for (const fn of Object.values(functions)) {
+      expect((fn.Properties['LoggingConfig'] as { LogGroup: { Ref: string } }).LogGroup.Ref).not.toBe(groupId);
+    }
   });
 
   it('outputs the API URL and the table name', () => {
