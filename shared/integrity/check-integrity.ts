@@ -25,8 +25,8 @@ export const checkIntegrity = async (
   tableName: string,
   { pageSize, onScanProgress, onConfirmProgress }: CheckOptions = {},
 ): Promise<IntegrityReport> => {
-  const scan = await findViolations(client, tableName, { ...(pageSize === undefined ? {} : { pageSize }), ...(onScanProgress ? { onProgress: onScanProgress } : {}) });
+  const scan = await findViolations(client, tableName, { pageSize, onProgress: onScanProgress });
   if (scan.violations.length > 0) onConfirmProgress?.(0, scan.violations.length);
-  const { confirmed, dismissed } = await confirmViolations(client, tableName, scan.violations, onConfirmProgress ? { onProgress: onConfirmProgress } : {});
+  const { confirmed, dismissed } = await confirmViolations(client, tableName, scan.violations, { onProgress: onConfirmProgress });
   return { itemsRead: scan.itemsRead, pagesRead: scan.pagesRead, suspected: scan.violations.length, violations: confirmed, dismissed };
 };
