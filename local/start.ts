@@ -1,6 +1,6 @@
 /**
  * `npm start`: the API on http://localhost:3000 backed by DynamoDB Local, seeded from local/customers.json.
- * Settings (environment): PORT (3000), API_TOKEN (local-dev-token), TABLE_NAME (customers),
+ * Settings (environment): PORT (3000), DYNAMODB_LOCAL_PORT (8000; 0 for any free port), API_TOKEN (local-dev-token), TABLE_NAME (customers),
  * SEED_FILE (local/customers.json), DYNAMODB_ENDPOINT (unset: start an in-memory DynamoDB Local).
  * A setting that is set but empty (API_TOKEN="", PORT="") counts as unset and keeps its default.
  * A DYNAMODB_ENDPOINT on an AWS domain (see aws-endpoint.ts) is refused: seeding writes customers.
@@ -11,7 +11,7 @@
  * finish (up to DRAIN_MS), drops the remaining connections, stops DynamoDB Local and exits.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createRenameByExternalIdHandler } from '../functions/rename-by-external-id/create-handler.js';
 import { createRenameByIdHandler } from '../functions/rename-by-id/create-handler.js';
@@ -47,7 +47,13 @@ const readSettings = (env: NodeJS.ProcessEnv) => {
     // Seeding writes customers; a local tool must never do that to a real AWS table.
     throw new StartError(`DYNAMODB_ENDPOINT ${config.dynamodbEndpoint} is an AWS endpoint; npm start only works against DynamoDB Local.`);
   }
-  return { port, token, ...config, seedFile: env['SEED_FILE'] || DEFAULT_SEED_FILE };
+  // A fixed port by default, so that `npm run integrity-check` finds the engine without being told where.
+  const enginePortText = env['DYNAMODB_LOCAL_PORT'] || '8000';
+  const dynamodbLocalPort = Number(enginePortText);
+  if (!/^\d+$/.test(enginePortText) || dynamodbLocalPort > 65_535) {
+    throw new StartError(`DYNAMODB_LOCAL_PORT ${JSON.stringify(enginePortText)} is not a port number (0 for any free port).`);
+  }
+  return { port, token, ...config, dynamodbLocalPort, seedFile: env['SEED_FILE'] || DEFAULT_SEED_FILE };
 };
 
 /** How long a stop waits for the requests in flight before it drops their connections. */
@@ -105,9 +111,28 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
 
-const startDynamoDb = async (): Promise<RunningDynamoDb> => {
+const ensurePortFree = async (port: number) => {
+  // Something already answering there would look like our engine starting, and get seeded by mistake.
+  const probe = createNetServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new StartError(
+              `Port ${port} is already in use on localhost (another npm start or DynamoDB Local?). ` +
+                'Set DYNAMODB_LOCAL_PORT=8001, or 0 for any free port, and pass the printed endpoint to npm run integrity-check -- --endpoint.',
+            )
+          : error,
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+};
+
+const startDynamoDb = async (port: number): Promise<RunningDynamoDb> => {
+  if (port !== 0) await ensurePortFree(port);
   // Its own process group: Ctrl-C must not stop the database under the requests still being answered.
-  const starting = startDynamoDbLocal({ detached: true });
+  const starting = startDynamoDbLocal({ detached: true, ...(port === 0 ? {} : { port }) });
   dynamodbStarting = starting;
   const dynamodb = await starting;
   // Not in our process group, so nothing else stops it if this process exits without shutdown().
@@ -193,7 +218,7 @@ const main = async () => {
     settings.port,
   );
 
-  const endpoint = settings.dynamodbEndpoint ?? (await startDynamoDb()).endpoint;
+  const endpoint = settings.dynamodbEndpoint ?? (await startDynamoDb(settings.dynamodbLocalPort)).endpoint;
   const client = createDocumentClient({ endpoint });
   try {
     await ensureTable(client, settings.tableName);

@@ -23,6 +23,8 @@ interface Started {
 const children: ChildProcess[] = [];
 
 const start = (env: Record<string, string | undefined>): Started => {
+  // Any free port for an engine a test starts, so parallel runs never meet on 8000.
+  env = { DYNAMODB_LOCAL_PORT: '0', ...env };
   const base: Record<string, string | undefined> = { ...process.env, NODE_OPTIONS: undefined, API_TOKEN: TOKEN };
   const childEnv = Object.fromEntries(Object.entries({ ...base, ...env }).filter((entry): entry is [string, string] => entry[1] !== undefined));
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/start.ts'], { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
