@@ -32,6 +32,21 @@ beforeAll(async () => {
 afterAll(() => table.drop());
 beforeEach(() => commands.splice(0));
 
+/** The repository, except that another request runs once between this one's read and its write. */
+const interferingOnce = (interference: () => Promise<unknown>): CustomerRepository => {
+  let interfered = false;
+  return {
+    ...repository,
+    async applyRename(current, renamed) {
+      if (!interfered) {
+        interfered = true;
+        await interference();
+      }
+      return repository.applyRename(current, renamed);
+    },
+  };
+};
+
 const stored = async (id: string) =>
   (await table.client.send(new GetCommand({ TableName: table.tableName, Key: customerKey(id), ConsistentRead: true }))).Item;
 const holderOf = async (externalId: string) =>
@@ -135,17 +150,7 @@ describe('renameCustomer', () => {
     const customer = aCustomer();
     await table.put(customer);
     // Another request renames the customer right after this one has read it.
-    let interfered = false;
-    const racing: CustomerRepository = {
-      ...repository,
-      async applyRename(current, renamed) {
-        if (!interfered) {
-          interfered = true;
-          await renameCustomer({ repository }, { id: customer.id }, 'ext-moved-meanwhile');
-        }
-        return repository.applyRename(current, renamed);
-      },
-    };
+    const racing = interferingOnce(() => renameCustomer({ repository }, { id: customer.id }, 'ext-moved-meanwhile'));
 
     const result = await renameCustomer({ repository: racing, retry: noWait }, { id: customer.id }, 'ext-final');
 
@@ -158,17 +163,7 @@ describe('renameCustomer', () => {
   it('answers not found, not a rename, when a customer addressed by externalId was renamed meanwhile', async () => {
     const customer = aCustomer();
     await table.put(customer);
-    let interfered = false;
-    const racing: CustomerRepository = {
-      ...repository,
-      async applyRename(current, renamed) {
-        if (!interfered) {
-          interfered = true;
-          await renameCustomer({ repository }, { id: customer.id }, 'ext-taken-over');
-        }
-        return repository.applyRename(current, renamed);
-      },
-    };
+    const racing = interferingOnce(() => renameCustomer({ repository }, { id: customer.id }, 'ext-taken-over'));
 
     await expect(
       renameCustomer({ repository: racing, retry: noWait }, { externalId: customer.externalId }, 'ext-too-late'),
@@ -180,17 +175,7 @@ describe('renameCustomer', () => {
   it('succeeds when a concurrent identical request already applied the rename', async () => {
     const customer = aCustomer();
     await table.put(customer);
-    let interfered = false;
-    const racing: CustomerRepository = {
-      ...repository,
-      async applyRename(current, renamed) {
-        if (!interfered) {
-          interfered = true;
-          await renameCustomer({ repository }, { externalId: customer.externalId }, 'ext-same-target');
-        }
-        return repository.applyRename(current, renamed);
-      },
-    };
+    const racing = interferingOnce(() => renameCustomer({ repository }, { externalId: customer.externalId }, 'ext-same-target'));
 
     const result = await renameCustomer({ repository: racing, retry: noWait }, { externalId: customer.externalId }, 'ext-same-target');
 
