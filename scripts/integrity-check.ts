@@ -12,7 +12,8 @@ import { checkIntegrity, type IntegrityReport } from '../shared/integrity/check-
 import type { ConfirmedViolation } from '../shared/integrity/confirm-violations.js';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type ScanProgress } from '../shared/integrity/scan-table.js';
 
-const DEFAULT_LOCAL_ENDPOINT = 'http://127.0.0.1:8000';
+// Where npm start runs DynamoDB Local: port 8000 unless DYNAMODB_LOCAL_PORT moved it.
+const DEFAULT_LOCAL_ENDPOINT = `http://127.0.0.1:${process.env['DYNAMODB_LOCAL_PORT'] || '8000'}`;
 const DEFAULT_LOCAL_TABLE = 'customers';
 /** Without a terminal, one progress line per this many pages. */
 const PROGRESS_EVERY_PAGES = 10;
@@ -254,7 +255,7 @@ const createProgress = (settings: Settings) => {
       }
     },
     confirm(checked: number, total: number) {
-      if (checked === 0 || (tty && checked < total)) draw(`Re-checking ${plural(total, 'suspected violation')} with consistent reads: ${checked} done`, checked === 0);
+      if (checked === 0 || checked === total || tty) draw(`Re-checking ${plural(total, 'suspected violation')} with consistent reads: ${checked} done`, checked === 0);
     },
     end() {
       if (tty && shown) stream.write('\r\u001b[2K');

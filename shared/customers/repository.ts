@@ -63,9 +63,14 @@ export const interpretCancellation = (reasons: CancellationReason[], current: Cu
 
   const claim = reasons[RENAME_ACTION.claimNewExternalId];
   if (isConditionFailure(claim)) {
-    // The holder may be this very customer, renamed to the same value by a concurrent request.
     const holder = claim?.Item?.['customerId']?.S;
-    return holder === current.id ? { kind: 'contended' } : { kind: 'external-id-taken' };
+    if (holder !== current.id) return { kind: 'external-id-taken' };
+    // The holder is this very customer: renamed to the same value by a concurrent request, which then also
+    // fails the update's condition. If the customer still has its old externalId, the table is inconsistent.
+    if (!isConditionFailure(reasons[RENAME_ACTION.updateCustomer])) {
+      throw new StorageError(`The uniqueness item for the new externalId names customer ${current.id}, which holds another one.`);
+    }
+    return { kind: 'contended' };
   }
   const update = reasons[RENAME_ACTION.updateCustomer];
   const release = reasons[RENAME_ACTION.releaseOldExternalId];

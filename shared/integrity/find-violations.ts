@@ -95,7 +95,8 @@ export class ViolationFinder {
         [pk],
       );
     }
-    const expected = displayNameOf(customer);
+    // Derived from externalId rather than the stored firstname, which may itself be the corrupted field.
+    const expected = displayNameOf({ ...customer, firstname: customer.externalId });
     if (customer.displayName !== expected) {
       this.report('displayName-out-of-step', `Customer ${customer.id} has displayName ${quote(customer.displayName)}, expected ${quote(expected)}.`, [pk]);
     }

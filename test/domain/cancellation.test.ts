@@ -28,6 +28,10 @@ describe('interpretCancellation', () => {
     expect(() => interpretCancellation([none, none, failed({ externalId: { S: 'other' } })], customer)).toThrow(StorageError);
   });
 
+  it('treats a new uniqueness item naming this customer, while the customer is unchanged, as corruption', () => {
+    expect(() => interpretCancellation([none, failed({ customerId: { S: '42' } }), none], customer)).toThrow(StorageError);
+  });
+
   it('treats a cancellation it cannot explain as an internal error', () => {
     expect(() => interpretCancellation([{ Code: 'ValidationError' }, none, none], customer)).toThrow(StorageError);
   });

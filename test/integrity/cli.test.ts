@@ -74,7 +74,8 @@ describe('npm run integrity-check', () => {
     expect(result.stdout).toMatch(/"CUSTOMER#888001"\s+\(absent\)/);
     expect(result.stdout).toContain(`firstname-out-of-step: Customer ${twin.id} has firstname "Bob" but externalId "${twin.externalId}".`);
     expect(result.stdout).toContain(`"CUSTOMER#${twin.id}"`);
-    expect(result.stdout).toContain(`2 violations found: 7 items in 1 page of table ${table.tableName}`);
+    expect(result.stdout).toContain(`displayName-out-of-step: Customer ${twin.id} has displayName`);
+    expect(result.stdout).toContain(`3 violations found: 7 items in 1 page of table ${table.tableName}`);
   });
 
   it('writes one JSON object with --json, and reads DYNAMODB_ENDPOINT and TABLE_NAME', async () => {
@@ -112,6 +113,7 @@ describe('npm run integrity-check', () => {
       `Scanning ${table.tableName}: 50 items read (10 pages)`,
       `Scanning ${table.tableName}: 100 items read (20 pages)`,
       'Re-checking 1 suspected violation with consistent reads: 0 done',
+      'Re-checking 1 suspected violation with consistent reads: 1 done',
     ]);
     const quiet = await check(['--endpoint', table.endpoint, '--table', table.tableName, '--page-size', '5', '--no-progress']);
     expect(quiet).toMatchObject({ code: 1, stderr: '' });

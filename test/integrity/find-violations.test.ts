@@ -112,10 +112,20 @@ describe('integrity check: planted corruption', () => {
     const drifted = aCustomer();
     const table = await freshTable(drifted);
     const names = { firstname: 'Ada', lastname: drifted.lastname };
-    await putRaw(table, customerItem({ ...drifted, ...names, displayName: displayNameOf(names) }));
+    await putRaw(table, customerItem({ ...drifted, ...names }));
     const { violations } = await check(table);
     expect(summary(violations)).toEqual([{ kind: 'firstname-out-of-step', items: [`CUSTOMER#${drifted.id}`] }]);
     expect(violations[0]!.message).toBe(`Customer ${drifted.id} has firstname "Ada" but externalId "${drifted.externalId}".`);
+  });
+
+  it('derives the expected displayName from externalId, not from a drifted firstname', async () => {
+    const drifted = aCustomer();
+    const table = await freshTable(drifted);
+    const names = { firstname: 'Ada', lastname: drifted.lastname };
+    await putRaw(table, customerItem({ ...drifted, ...names, displayName: displayNameOf(names) }));
+    const { violations } = await check(table);
+    expect(summary(violations).map(({ kind }) => kind).sort()).toEqual(['displayName-out-of-step', 'firstname-out-of-step']);
+    expect(violations.find(({ kind }) => kind === 'displayName-out-of-step')!.message).toContain(`expected "${drifted.externalId} ${drifted.lastname}"`);
   });
 
   it('reports a displayName out of step with the names', async () => {
@@ -124,7 +134,7 @@ describe('integrity check: planted corruption', () => {
     await putRaw(table, customerItem({ ...drifted, displayName: `${drifted.firstname} ${drifted.lastname}` }));
     const { violations } = await check(table);
     expect(summary(violations)).toEqual([{ kind: 'displayName-out-of-step', items: [`CUSTOMER#${drifted.id}`] }]);
-    expect(violations[0]!.message).toContain(`expected "${drifted.firstname} M ${drifted.lastname}"`);
+    expect(violations[0]!.message).toContain(`expected "${drifted.externalId} M ${drifted.lastname}"`);
   });
 
   it('reports malformed items, and nothing more about what points at them', async () => {
