@@ -7,7 +7,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -26,7 +26,11 @@ export interface CustomersApiStackProps extends StackProps {
 export const BUNDLING = {
   minify: true,
   sourceMap: true,
-  // Stack traces only need the mappings; leaving the sources out keeps the map small to parse at cold start.
+  // The map is written beside index.js without a sourceMappingURL comment, so Node never loads it: parsing the
+  // 600 kB map made every cold start about 15 ms (a quarter) slower, and the functions log no stack traces
+  // (errors are logged by name and message). Decode a stack by hand with the map from cdk.out if ever needed.
+  sourceMapMode: SourceMapMode.EXTERNAL,
+  // Stack traces only need the mappings; leaving the sources out keeps the map small.
   sourcesContent: false,
   target: 'node24',
   format: OutputFormat.CJS,
