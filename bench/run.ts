@@ -17,7 +17,7 @@ import { measureThroughput } from './throughput.js';
 import { measureWarmLatency } from './warm-latency.js';
 import type { LambdaHandler, Row, SectionResult } from './support.js';
 
-const HELP = `Usage: npm run bench [-- --quick]
+const HELP = `Usage: npm run bench [-- --quick] [--only <sections>] [--help]
 
 Measures, on this machine, against a DynamoDB Local it starts on 127.0.0.1:
   1. DynamoDB calls per request type (counted at a proxy in front of DynamoDB Local)
@@ -26,9 +26,10 @@ Measures, on this machine, against a DynamoDB Local it starts on 127.0.0.1:
   4. throughput through the local server with 1, 8 and 32 clients, and 8 clients fighting over externalIds
 
 Prints a table (figure, target, PASS/FAIL) and writes it as JSON to bench/results/. Exit code 0 when every target
-is met, 1 when one is not, 2 when the run could not finish.
+is met, 1 when one is not or a section could not be measured (a FAIL row says why), 2 when the run could not
+start or finish (no Java, bad options), 130 when interrupted.
 
-  --quick             fewer samples (well under a minute); the full run takes a few minutes
+  --quick             fewer samples (well under a minute); the full run takes about two minutes
   --only <sections>   run only these, comma-separated: cold,calls,warm,throughput
   --help              this text
 `;
@@ -113,8 +114,20 @@ const printTable = (rows: readonly Row[]) => {
   process.stdout.write(`${out.join('\n')}\n`);
 };
 
+// DynamoDB Local needs Java: say so before spending a minute on the cold-start section.
+const requireJava = () => {
+  const probe = spawnSync('java', ['-version'], { stdio: 'ignore' });
+  if (probe.error) {
+    abort('bench: DynamoDB Local needs Java 17 or later and no `java` was found on PATH (Debian/Ubuntu: apt-get install openjdk-17-jre-headless).', 2);
+    return false;
+  }
+  return true;
+};
+
 const main = async () => {
   useLocalAwsDefaults(process.env);
+  const needsDynamoDb = flags.only.has('calls') || flags.only.has('warm') || flags.only.has('throughput');
+  if (needsDynamoDb && !requireJava()) return;
   log(`${quick ? 'quick' : 'full'} run on ${cpus().length} CPUs, Node ${process.version}`);
 
   // First, while nothing else runs: process start-up times are the most sensitive to other load.
@@ -191,4 +204,4 @@ const finish = () => {
   process.exit(allPassed ? 0 : 1);
 };
 
-main().catch((error: unknown) => abort(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 2));
+main().catch((error: unknown) => abort(`bench: ${error instanceof Error ? error.message : String(error)}`, 2));
